@@ -1,0 +1,71 @@
+#pragma once
+/** @file Content digests (OCI image spec, descriptor.md "Digests"): parse, compute, verify. */
+
+#include <mmerge/result.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mmerge {
+
+/** The digest algorithms the registries we speak to accept. */
+enum class digest_algorithm { sha256, sha512 };
+
+/** A validated content digest, `algorithm:hex`, e.g. `sha256:6c3c62...`. */
+class digest {
+public:
+    /** Parse `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`. Never throws. */
+    static result<digest> parse(std::string_view text);
+
+    /** The digest of `bytes` (OpenSSL EVP). */
+    static digest of(std::string_view bytes, digest_algorithm algorithm = digest_algorithm::sha256);
+
+    digest_algorithm algorithm() const noexcept { return algorithm_; }
+    /** `sha256` or `sha512`. */
+    std::string_view algorithm_name() const noexcept;
+    /** The lowercase hex part. */
+    std::string_view hex() const noexcept { return std::string_view(text_).substr(text_.find(':') + 1); }
+    /** The whole `algorithm:hex` form. */
+    const std::string& str() const noexcept { return text_; }
+
+    /** True when `bytes` hash to this digest (with this digest's algorithm). */
+    bool matches(std::string_view bytes) const;
+
+    friend bool operator==(const digest&, const digest&) = default;
+    friend auto operator<=>(const digest& a, const digest& b) { return a.text_ <=> b.text_; }
+
+private:
+    digest(digest_algorithm a, std::string text)
+        : algorithm_(a)
+        , text_(std::move(text)) {}
+    friend class hasher;
+
+    digest_algorithm algorithm_ = digest_algorithm::sha256;
+    std::string text_;
+};
+
+/** Incremental hashing for streamed bodies: update() chunk by chunk, then finish(). */
+class hasher {
+public:
+    explicit hasher(digest_algorithm algorithm = digest_algorithm::sha256);
+    ~hasher();
+    hasher(hasher&&) noexcept;
+    hasher& operator=(hasher&&) noexcept;
+
+    /** Feed the next chunk of the stream. */
+    void update(std::string_view chunk);
+    /** The digest of everything fed so far; the hasher is spent afterwards. */
+    digest finish();
+    /** Bytes fed so far. */
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    digest_algorithm algorithm_;
+    std::size_t size_ = 0;
+};
+
+} // namespace mmerge
