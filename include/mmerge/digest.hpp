@@ -4,9 +4,11 @@
 #include <mmerge/result.hpp>
 
 #include <cstddef>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace mmerge {
 
@@ -16,10 +18,14 @@ enum class digest_algorithm { sha256, sha512 };
 /** A validated content digest, `algorithm:hex`, e.g. `sha256:6c3c62...`. */
 class digest {
 public:
-    /** Parse `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`. Never throws. */
+    /**
+     * Parse `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`. Never throws.
+     * Errors (with the offset of the fault): missing `:`, an algorithm other than sha256/sha512,
+     * a hex part of the wrong length, or any character that is not lowercase hex.
+     */
     static result<digest> parse(std::string_view text);
 
-    /** The digest of `bytes` (OpenSSL EVP). */
+    /** The digest of `bytes` (OpenSSL EVP). Throws std::runtime_error only if OpenSSL fails. */
     static digest of(std::string_view bytes, digest_algorithm algorithm = digest_algorithm::sha256);
 
     digest_algorithm algorithm() const noexcept { return algorithm_; }
@@ -36,6 +42,9 @@ public:
     friend bool operator==(const digest&, const digest&) = default;
     friend auto operator<=>(const digest& a, const digest& b) { return a.text_ <=> b.text_; }
 
+    /** Writes `str()`, so digests read well in test logs and messages. */
+    friend std::ostream& operator<<(std::ostream& out, const digest& d);
+
 private:
     digest(digest_algorithm a, std::string text)
         : algorithm_(a)
@@ -46,7 +55,7 @@ private:
     std::string text_;
 };
 
-/** Incremental hashing for streamed bodies: update() chunk by chunk, then finish(). */
+/** Incremental hashing for streamed bodies: update() chunk by chunk, then finish(). Movable. */
 class hasher {
 public:
     explicit hasher(digest_algorithm algorithm = digest_algorithm::sha256);
@@ -56,7 +65,10 @@ public:
 
     /** Feed the next chunk of the stream. */
     void update(std::string_view chunk);
-    /** The digest of everything fed so far; the hasher is spent afterwards. */
+    /**
+     * The digest of everything fed so far. The hasher is spent afterwards: a later update() or
+     * finish() throws std::logic_error.
+     */
     digest finish();
     /** Bytes fed so far. */
     std::size_t size() const noexcept { return size_; }
