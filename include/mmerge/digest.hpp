@@ -1,11 +1,10 @@
 #pragma once
 /** @file Content digests (OCI image spec, descriptor.md "Digests"): parse, compute, verify. */
 
-#include <mmerge/result.hpp>
-
 #include <cstddef>
 #include <iosfwd>
 #include <memory>
+#include <mmerge/result.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +31,9 @@ public:
     /** `sha256` or `sha512`. */
     std::string_view algorithm_name() const noexcept;
     /** The lowercase hex part. */
-    std::string_view hex() const noexcept { return std::string_view(text_).substr(text_.find(':') + 1); }
+    std::string_view hex() const noexcept {
+        return std::string_view(text_).substr(text_.find(':') + 1);
+    }
     /** The whole `algorithm:hex` form. */
     const std::string& str() const noexcept { return text_; }
 

@@ -1,9 +1,9 @@
 // Content digests through OpenSSL EVP (OCI image spec, descriptor.md "Digests").
-#include <mmerge/digest.hpp>
-
-#include <openssl/evp.h>
+#include "core/detail/digest_grammar.hpp"
 
 #include <array>
+#include <mmerge/digest.hpp>
+#include <openssl/evp.h>
 #include <ostream>
 #include <stdexcept>
 
@@ -30,7 +30,9 @@ const EVP_MD* evp_of(digest_algorithm a) {
     return a == digest_algorithm::sha256 ? EVP_sha256() : EVP_sha512();
 }
 
-bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_lower_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 std::string to_hex(const unsigned char* bytes, std::size_t n) {
     static constexpr char digits[] = "0123456789abcdef";
@@ -47,48 +49,53 @@ std::string to_hex(const unsigned char* bytes, std::size_t n) {
     throw std::runtime_error(std::string("OpenSSL ") + what + " failed");
 }
 
-std::string quoted(std::string_view text) {
-    std::string out = "invalid digest \"";
-    out += text;
-    out += "\": ";
-    return out;
-}
-
 } // namespace
 
-result<digest> digest::parse(std::string_view text) {
+namespace detail {
+
+std::optional<digest_problem> find_digest_problem(std::string_view text) {
     auto colon = text.find(':');
     if (colon == std::string_view::npos)
-        return fail(quoted(text) + "expected \"algorithm:hex\" but there is no ':'", 0);
+        return digest_problem{0, "digest has no ':' between algorithm and hex"};
     auto name = text.substr(0, colon);
+    if (name.empty())
+        return digest_problem{0, "digest algorithm is missing before ':'"};
     const algorithm_info* found = nullptr;
     for (const auto& a : algorithms)
         if (a.name == name)
             found = &a;
-    if (found == nullptr) {
-        if (name.empty())
-            return fail(quoted(text) + "missing algorithm before ':' at offset 0", 0);
-        return fail(quoted(text) + "unsupported algorithm \"" + std::string(name) +
-                        "\" at offset 0 (expected sha256 or sha512)",
-                    0);
-    }
+    if (found == nullptr)
+        return digest_problem{0, "unsupported digest algorithm \"" + std::string(name) +
+                                     "\" (expected sha256 or sha512)"};
     auto hex = text.substr(colon + 1);
     for (std::size_t i = 0; i < hex.size(); ++i) {
         char c = hex[i];
         if (is_lower_hex(c))
             continue;
-        std::size_t at = colon + 1 + i;
-        std::string what = (c >= 'A' && c <= 'F') ? "uppercase hex character '" + std::string(1, c) +
-                                                        "' (digests must be lowercase)"
-                                                  : "invalid character '" + std::string(1, c) + "'";
-        return fail(quoted(text) + what + " at offset " + std::to_string(at), at);
+        if (c >= 'A' && c <= 'F')
+            return digest_problem{colon + 1 + i, "uppercase hex character '" + std::string(1, c) +
+                                                     "' in digest (digests must be lowercase)"};
+        return digest_problem{colon + 1 + i, "invalid character " + detail::quote_char(c) +
+                                                 " in digest (expected hex)"};
     }
     if (hex.size() != found->hex_length)
-        return fail(quoted(text) + std::string(found->name) + " needs " +
-                        std::to_string(found->hex_length) + " hex characters after ':' but has " +
-                        std::to_string(hex.size()),
-                    colon + 1);
-    return digest(found->algorithm, std::string(text));
+        return digest_problem{colon + 1, std::string(found->name) + " digest needs " +
+                                             std::to_string(found->hex_length) +
+                                             " hex characters but has " +
+                                             std::to_string(hex.size())};
+    return std::nullopt;
+}
+
+} // namespace detail
+
+result<digest> digest::parse(std::string_view text) {
+    if (auto problem = detail::find_digest_problem(text))
+        return fail("invalid digest \"" + std::string(text) + "\" at offset " +
+                        std::to_string(problem->position) + ": " + problem->reason,
+                    problem->position);
+    auto name = text.substr(0, text.find(':'));
+    auto algorithm = name == "sha256" ? digest_algorithm::sha256 : digest_algorithm::sha512;
+    return digest(algorithm, std::string(text));
 }
 
 digest digest::of(std::string_view bytes, digest_algorithm algorithm) {
@@ -97,11 +104,17 @@ digest digest::of(std::string_view bytes, digest_algorithm algorithm) {
     return h.finish();
 }
 
-std::string_view digest::algorithm_name() const noexcept { return info_of(algorithm_).name; }
+std::string_view digest::algorithm_name() const noexcept {
+    return info_of(algorithm_).name;
+}
 
-bool digest::matches(std::string_view bytes) const { return of(bytes, algorithm_) == *this; }
+bool digest::matches(std::string_view bytes) const {
+    return of(bytes, algorithm_) == *this;
+}
 
-std::ostream& operator<<(std::ostream& out, const digest& d) { return out << d.str(); }
+std::ostream& operator<<(std::ostream& out, const digest& d) {
+    return out << d.str();
+}
 
 struct hasher::impl {
     EVP_MD_CTX* ctx = nullptr;
