@@ -11,6 +11,13 @@ namespace mmerge {
 
 /** Why a pure parser refused its input: a sentence for the user and, when known, where. */
 struct parse_error {
+    // Two arguments, never one: were a lone string enough to make a parse_error,
+    // `result<std::string>` could not tell a value from an error and `return text;` would not
+    // compile.
+    parse_error(std::string message_, std::size_t position_)
+        : message(std::move(message_))
+        , position(position_) {}
+
     /// What is wrong, written for the user: "tag \"v1!\" has an invalid character '!'".
     std::string message;
     /// Byte offset in the input where the problem is; npos when it has no single place.
