@@ -18,6 +18,12 @@ enum class digest_algorithm { sha256, sha512 };
 class digest {
 public:
     /**
+     * An empty digest, a placeholder in aggregates that are filled later: its `str()` is empty
+     * and it matches no content. `parse` and `of` are the only ways to a real one.
+     */
+    digest() = default;
+
+    /**
      * Parse `sha256:<64 lowercase hex>` or `sha512:<128 lowercase hex>`. Never throws.
      * Errors (with the offset of the fault): missing `:`, an algorithm other than sha256/sha512,
      * a hex part of the wrong length, or any character that is not lowercase hex.
@@ -27,6 +33,8 @@ public:
     /** The digest of `bytes` (OpenSSL EVP). Throws std::runtime_error only if OpenSSL fails. */
     static digest of(std::string_view bytes, digest_algorithm algorithm = digest_algorithm::sha256);
 
+    /** True for a default-constructed digest. */
+    bool empty() const noexcept { return text_.empty(); }
     digest_algorithm algorithm() const noexcept { return algorithm_; }
     /** `sha256` or `sha512`. */
     std::string_view algorithm_name() const noexcept;

@@ -14,6 +14,7 @@ struct parse_error {
     // Two arguments, never one: were a lone string enough to make a parse_error,
     // `result<std::string>` could not tell a value from an error and `return text;` would not
     // compile.
+    parse_error() = default;
     parse_error(std::string message_, std::size_t position_)
         : message(std::move(message_))
         , position(position_) {}
