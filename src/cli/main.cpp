@@ -5,11 +5,15 @@
 #include <mmerge/error.hpp>
 #include <mmerge/exit_code.hpp>
 #include <mmerge/inspect.hpp>
+#include <mmerge/merge.hpp>
 #include <mmerge/reference.hpp>
 #include <mmerge/version.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <string_view>
+
+#include <unistd.h>
 
 namespace {
 
@@ -88,6 +92,126 @@ int run_inspect(const mmerge::cli::command_line& cl) {
     return code(mmerge::exit_code::success);
 }
 
+const std::vector<std::string>& values(const mmerge::cli::command_line& cl, const char* name) {
+    static const std::vector<std::string> none;
+    const auto it = cl.values.find(name);
+    return it == cl.values.end() ? none : it->second;
+}
+
+bool flag(const mmerge::cli::command_line& cl, std::string_view name) {
+    return std::find(cl.flags.begin(), cl.flags.end(), name) != cl.flags.end();
+}
+
+// One value at most; `fallback` when absent.
+std::string single(const mmerge::cli::command_line& cl, const char* name, std::string fallback) {
+    const auto& v = values(cl, name);
+    if (v.size() > 1)
+        throw mmerge::cli::usage_error{std::string("--") + name + " is given more than once"};
+    return v.empty() ? fallback : v.front();
+}
+
+std::vector<mmerge::platform> platform_lists(const mmerge::cli::command_line& cl,
+                                             const char* name) {
+    std::vector<mmerge::platform> out;
+    for (const auto& v : values(cl, name)) {
+        auto list = mmerge::parse_platform_list(v);
+        if (!list)
+            throw mmerge::cli::usage_error{std::string("--") + name + " " + v + ": " +
+                                           list.error().message};
+        out.insert(out.end(), list->begin(), list->end());
+    }
+    return out;
+}
+
+mmerge::merge_options merge_options_from(const mmerge::cli::command_line& cl) {
+    using mmerge::cli::usage_error;
+    mmerge::merge_options o;
+    if (!cl.positionals.empty())
+        throw usage_error{"unexpected argument \"" + cl.positionals.front() +
+                          "\" (sources are given with --add)"};
+    const auto target_text = single(cl, "target", "");
+    if (target_text.empty())
+        throw usage_error{"--target is required"};
+    auto target = mmerge::parse_reference(target_text);
+    if (!target)
+        throw usage_error{"--target: " + target.error().message};
+    o.target = std::move(*target);
+    for (const auto& add : values(cl, "add")) {
+        auto source = mmerge::parse_merge_source(add);
+        if (!source)
+            throw usage_error{source.error().message};
+        o.sources.push_back(std::move(*source));
+    }
+    o.expect = platform_lists(cl, "expect");
+    o.remove = platform_lists(cl, "remove");
+    if (o.sources.empty() && o.remove.empty())
+        throw usage_error{"nothing to do: give at least one --add (or --remove)"};
+    const auto mode = single(cl, "mode", "update");
+    if (mode != "update" && mode != "replace")
+        throw usage_error{"--mode must be update or replace, not \"" + mode + "\""};
+    o.mode = mode == "update" ? mmerge::merge_mode::update : mmerge::merge_mode::replace;
+    const auto format = single(cl, "format", "auto");
+    if (format == "auto")
+        o.format = mmerge::index_format::automatic;
+    else if (format == "oci")
+        o.format = mmerge::index_format::oci;
+    else if (format == "docker")
+        o.format = mmerge::index_format::docker;
+    else
+        throw usage_error{"--format must be auto, oci or docker, not \"" + format + "\""};
+    const auto attestations = single(cl, "attestations", "keep");
+    if (attestations != "keep" && attestations != "drop")
+        throw usage_error{"--attestations must be keep or drop, not \"" + attestations + "\""};
+    o.attestations = attestations == "keep" ? mmerge::attestation_policy::keep
+                                            : mmerge::attestation_policy::drop;
+    for (const auto& a : values(cl, "annotation")) {
+        const auto eq = a.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw usage_error{"--annotation needs KEY=VALUE, not \"" + a + "\""};
+        o.annotations[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    const auto jobs = single(cl, "jobs", "8");
+    try {
+        std::size_t used = 0;
+        const long n = std::stol(jobs, &used);
+        if (used != jobs.size() || n < 1 || n > 256)
+            throw std::invalid_argument(jobs);
+        o.jobs = static_cast<std::size_t>(n);
+    } catch (const std::logic_error&) {
+        throw usage_error{"--jobs must be a number from 1 to 256, not \"" + jobs + "\""};
+    }
+    o.dry_run = flag(cl, "dry-run");
+    return o;
+}
+
+int run_merge(const mmerge::cli::command_line& cl) {
+    auto options = merge_options_from(cl);
+    const auto registry = mmerge::cli::make_registry_options(cl.common);
+    // Progress goes to stderr when a person watches it, or at -v.
+    if (cl.common.verbose > 0 || ::isatty(STDERR_FILENO))
+        options.progress = [](const std::string& line) { std::cerr << "mmerge: " << line << '\n'; };
+    const auto report = mmerge::merge(options, registry);
+    if (cl.common.json) {
+        std::cout << mmerge::to_json(report) << '\n';
+    } else if (report.dry_run) {
+        std::cout << "dry run: nothing was written\n";
+        std::cout << "target " << report.target
+                  << (report.changed ? " would change" : " is unchanged") << '\n';
+        for (const auto& c : report.changes)
+            std::cout << "  " << c << '\n';
+        for (const auto& b : report.mounted)
+            std::cout << "  mount  " << b << '\n';
+        for (const auto& b : report.uploaded)
+            std::cout << "  upload " << b << '\n';
+        for (const auto& m : report.manifests_pushed)
+            std::cout << "  push manifest " << m << '\n';
+        std::cout << "index " << report.digest.str() << ":\n" << report.index_json << '\n';
+    } else {
+        std::cout << report.target << '@' << report.digest.str() << '\n';
+    }
+    return code(mmerge::exit_code::success);
+}
+
 int run(const std::vector<std::string>& args) {
     const auto cl = mmerge::cli::parse_command_line(args);
     if (cl.command == "help") {
@@ -107,6 +231,8 @@ int run(const std::vector<std::string>& args) {
                      "the network path can impersonate the registry\n";
     if (cl.command == "inspect")
         return run_inspect(cl);
+    if (cl.command == "merge")
+        return run_merge(cl);
     return usage_failure("\"" + cl.command + "\" is not available in this version yet");
 }
 

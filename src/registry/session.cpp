@@ -8,12 +8,17 @@
 #include <mmerge/media_type.hpp>
 #include <mmerge/token_response.hpp>
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <rapidjson/document.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <span>
 
@@ -53,6 +58,7 @@ struct registry_state {
     std::string service;
     std::vector<scope> declared;
     std::vector<cached_token> tokens;
+    std::shared_ptr<boost::asio::steady_timer> token_fetch; // set while a fetch is in flight
 };
 
 std::string repository_ref(const repository_name& repo, std::string_view tag_or_digest) {
@@ -182,18 +188,45 @@ struct session::impl {
     // 1. GET (anonymous or Basic) the realm with service and every scope, or 2. POST an OAuth2
     // refresh_token grant for an identity token, falling back to GET when the server answers
     // 404/405 (older token servers have no OAuth2 endpoint). 3. Cache it by its scopes.
+    // The cached token covering `needed`, or a new one. Fetches are single-flight per registry:
+    // requests that start together (all sources of a merge) wait for the first fetch, which asks
+    // for every declared scope, instead of each asking for its own token.
     asio::awaitable<secret> token_for(const std::string& registry, registry_state& st,
                                       std::string_view repository, std::vector<scope> needed) {
         needed = merge_scopes(needed);
-        for (auto it = st.tokens.begin(); it != st.tokens.end();) {
-            if (it->expires <= clock::now()) {
-                it = st.tokens.erase(it);
-                continue;
+        while (true) {
+            for (auto it = st.tokens.begin(); it != st.tokens.end();) {
+                if (it->expires <= clock::now()) {
+                    it = st.tokens.erase(it);
+                    continue;
+                }
+                if (covers(*it, needed))
+                    co_return it->token;
+                ++it;
             }
-            if (covers(*it, needed))
-                co_return it->token;
-            ++it;
+            if (!st.token_fetch)
+                break;
+            const auto in_flight = st.token_fetch;
+            boost::system::error_code ignored;
+            co_await in_flight->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         }
+        auto gate = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                         asio::steady_timer::time_point::max());
+        st.token_fetch = gate;
+        try {
+            auto token = co_await fetch_token(registry, st, repository, std::move(needed));
+            st.token_fetch.reset();
+            gate->cancel();
+            co_return token;
+        } catch (...) {
+            st.token_fetch.reset();
+            gate->cancel();
+            throw;
+        }
+    }
+
+    asio::awaitable<secret> fetch_token(const std::string& registry, registry_state& st,
+                                        std::string_view repository, std::vector<scope> needed) {
         std::vector<scope> wanted = st.declared;
         wanted.insert(wanted.end(), needed.begin(), needed.end());
         wanted = merge_scopes(wanted);
@@ -281,6 +314,7 @@ struct session::impl {
             co_await authorize(registry, st, repository, needed, req);
             net::response res;
             ++stats.requests;
+            const std::string used_scheme = st.scheme;
             try {
                 // (if/else, not ?:, which GCC 12 miscompiles around co_await)
                 if (sink)
@@ -288,6 +322,11 @@ struct session::impl {
                 else
                     res = co_await http.send(req);
             } catch (const error& e) {
+                // A concurrent request learned the scheme meanwhile: use what it learned.
+                if (st.scheme != used_scheme) {
+                    --round;
+                    continue;
+                }
                 // A loopback registry that does not speak TLS: try plain HTTP once, as docker
                 // does for localhost. A certificate that fails verification proves the server
                 // does speak TLS: falling back then would only hide the real problem.
@@ -511,7 +550,8 @@ asio::awaitable<void> session::get_blob_stream(const repository_name& repo, cons
                             sink(chunk);
                         },
                         {}};
-    const auto res = co_await impl_->send(repo.registry, pull(repo), net::request{},
+    net::request req; // named: GCC 12 destroys a braced temporary in a co_await call twice
+    const auto res = co_await impl_->send(repo.registry, pull(repo), std::move(req),
                                           "/v2/" + repo.repository + "/blobs/" + d.str(),
                                           "get blob", ref, &body);
     if (res.status != 200)
@@ -581,6 +621,75 @@ asio::awaitable<void> session::upload_blob(const repository_name& repo, const di
     put.body = std::move(data);
     put.body_limit = net::max_small_body;
     const auto res = co_await impl_->send(repo.registry, needed, std::move(put),
+                                          std::string(put_url.buffer()), "upload blob", ref);
+    if (res.status != 201)
+        fail_status(res, "upload blob", ref);
+}
+
+asio::awaitable<void> session::copy_blob(const repository_name& from, const repository_name& to,
+                                         const digest& d, std::int64_t size,
+                                         std::string location) {
+    const std::string ref = to_string(to) + "@" + d.str();
+    const std::vector<scope> needed = push(to);
+    // 1. stream the source blob into an anonymous temporary file (verified on the fly)
+    // 2. open an upload session unless a 202 mount did 3. PATCH it piece by piece, each time to
+    // the newest Location 4. PUT with `digest=` to close it.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+    if (!file)
+        throw error(errc::network, "copy blob", ref, "cannot create a temporary file");
+    co_await get_blob_stream(from, d, size, [&](std::string_view chunk) {
+        if (std::fwrite(chunk.data(), 1, chunk.size(), file.get()) != chunk.size())
+            throw error(errc::network, "copy blob", ref, "cannot write the temporary file");
+    });
+    std::rewind(file.get());
+
+    auto next_location = [&](const net::response& res, const char* op) {
+        const auto header = res.headers.find("Location");
+        if (!header)
+            throw error(errc::invalid_response, op, ref, "no Location header");
+        auto resolved = net::resolve_reference(res.url, *header);
+        if (!resolved)
+            throw error(errc::invalid_response, op, ref, resolved.error().message);
+        return std::string(resolved->buffer());
+    };
+    if (location.empty()) {
+        net::request post;
+        post.method = net::verb::post;
+        post.body_limit = net::max_small_body;
+        const auto res = co_await impl_->send(to.registry, needed, std::move(post),
+                                              "/v2/" + to.repository + "/blobs/uploads/",
+                                              "start upload", ref);
+        if (res.status != 202)
+            fail_status(res, "start upload", ref);
+        location = next_location(res, "start upload");
+    }
+    std::string chunk(upload_chunk_size, '\0');
+    std::int64_t offset = 0;
+    while (true) {
+        const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), file.get());
+        if (n == 0)
+            break;
+        net::request patch;
+        patch.method = net::verb::patch;
+        patch.headers.set("Content-Type", "application/octet-stream");
+        patch.headers.set("Content-Range", std::to_string(offset) + "-" +
+                                               std::to_string(offset + std::int64_t(n) - 1));
+        patch.body.assign(chunk.data(), n);
+        patch.body_limit = net::max_small_body;
+        const auto res = co_await impl_->send(to.registry, needed, std::move(patch), location,
+                                              "upload blob", ref);
+        if (res.status != 202)
+            fail_status(res, "upload blob", ref);
+        location = next_location(res, "upload blob");
+        offset += static_cast<std::int64_t>(n);
+    }
+    urls::url put_url = parse_url(location, "upload blob", ref);
+    put_url.params().append({"digest", d.str()});
+    net::request put;
+    put.method = net::verb::put;
+    put.headers.set("Content-Type", "application/octet-stream");
+    put.body_limit = net::max_small_body;
+    const auto res = co_await impl_->send(to.registry, needed, std::move(put),
                                           std::string(put_url.buffer()), "upload blob", ref);
     if (res.status != 201)
         fail_status(res, "upload blob", ref);

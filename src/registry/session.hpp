@@ -48,6 +48,9 @@ struct mount_result {
     std::string upload_location;
 };
 
+/** Largest piece of a blob held in memory while copying it (one PATCH). */
+inline constexpr std::size_t upload_chunk_size = 8 * 1024 * 1024;
+
 /** Requests made so far; for -v summaries, --json reports and tests. */
 struct session_stats {
     std::size_t requests = 0;       ///< registry requests (retries and redirects not counted)
@@ -128,6 +131,17 @@ public:
      */
     boost::asio::awaitable<void> upload_blob(const repository_name& repo, const mmerge::digest& d,
                                              std::string data, std::string location = {});
+
+    /**
+     * Copy blob `d` (of `size` bytes) from `from` to `to`, which may be on another registry, with
+     * bounded memory: the blob streams into a temporary file while it is hashed and verified,
+     * then goes up in chunks of `upload_chunk_size` (PATCH with Content-Range, always to the
+     * newest Location), closed by `PUT ...&digest=`. `location` is an upload session a 202
+     * mount already opened, or empty.
+     */
+    boost::asio::awaitable<void> copy_blob(const repository_name& from, const repository_name& to,
+                                           const mmerge::digest& d, std::int64_t size,
+                                           std::string location = {});
 
     /** Every tag of a repository, following `Link` pagination verbatim. */
     boost::asio::awaitable<std::vector<std::string>> list_tags(const repository_name& repo);
