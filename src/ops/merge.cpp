@@ -30,11 +30,12 @@ namespace {
 // Image configs are small JSON documents; a larger one is refused rather than buffered.
 constexpr std::size_t max_config_bytes = 8 * 1024 * 1024;
 
-// After pushing in update mode, wait this long (plus jitter) before checking that no concurrent
-// writer overwrote the tag with an index that lacks our entries. Registries offer no
-// compare-and-swap on tags, so this check-after-settle is what makes concurrent jobs converge.
-constexpr auto settle_delay = std::chrono::milliseconds(100);
-constexpr int settle_jitter_ms = 150;
+// After pushing in update mode, wait before checking that no concurrent writer overwrote the tag
+// with an index that lacks our entries: registries offer no compare-and-swap on tags, so this
+// check-after-settle is what makes concurrent jobs converge. The window to cover is another
+// writer's HEAD-then-PUT, about one round trip, so the wait is twice our own PUT's latency plus
+// jitter, and at least `min_settle`.
+constexpr auto min_settle = std::chrono::milliseconds(10);
 
 // A child manifest to place in the index, with what copying it needs.
 struct source_child {
@@ -130,9 +131,12 @@ public:
                 progress("the target changed while merging; merging again onto the new state");
                 continue;
             }
+            const auto put_started = std::chrono::steady_clock::now();
             co_await session_.put_manifest(target.name(), target.tag, report.media_type, bytes);
+            const auto put_latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - put_started);
             progress("pushed " + to_string(target) + "@" + index_digest.str());
-            if (co_await confirmed(index_digest))
+            if (co_await confirmed(index_digest, put_latency))
                 break;
             if (attempt == options_.max_attempts)
                 throw error(errc::http_status, "merge", to_string(target),
@@ -392,12 +396,15 @@ private:
                                     merge_report& report) {
         const auto& target = options_.target;
         const repository_name to = target.name();
-        if (co_await session_.blob_exists(to, blob.digest)) {
+        std::string location;
+        // Same registry: mount straight away. A mount of a blob the target already has answers
+        // 201 too, so a HEAD first would only add a round trip.
+        const bool mountable = from.registry == to.registry && from.repository != to.repository;
+        if (!mountable && co_await session_.blob_exists(to, blob.digest)) {
             report.existing.push_back(blob.digest.str());
             co_return;
         }
-        std::string location;
-        if (from.registry == to.registry && from.repository != to.repository) {
+        if (mountable) {
             const auto mount = co_await session_.mount_blob(to, blob.digest, from);
             if (mount.mounted) {
                 report.mounted.push_back(blob.digest.str());
@@ -413,12 +420,14 @@ private:
 
     // After a push: the tag must resolve to our index, or to one that still holds our entries
     // (another writer merged on top of ours). Checked again after a short settle in update mode.
-    asio::awaitable<bool> confirmed(const digest& pushed) {
+    asio::awaitable<bool> confirmed(const digest& pushed, std::chrono::milliseconds put_latency) {
         const auto& target = options_.target;
         if (options_.mode == merge_mode::update) {
             std::mt19937 rng(std::random_device{}());
+            const auto jitter = std::chrono::milliseconds(rng() % (put_latency.count() + 10));
             asio::steady_timer timer(co_await asio::this_coro::executor);
-            timer.expires_after(settle_delay + std::chrono::milliseconds(rng() % settle_jitter_ms));
+            timer.expires_after(std::max<std::chrono::milliseconds>(min_settle, 2 * put_latency) +
+                                jitter);
             co_await timer.async_wait(asio::use_awaitable);
         }
         const auto head = co_await session_.head_manifest(target.name(), target.tag);
