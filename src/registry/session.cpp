@@ -141,6 +141,16 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
     return std::string(carrier.encoded_query());
 }
 
+bool same_origin(const urls::url& url, const registry_state& st) {
+    const std::string base = st.scheme + "://" + st.host;
+    const auto own = urls::parse_absolute_uri(base);
+    if (!own)
+        return false;
+    const auto a = net::origin_of(url);
+    const auto b = net::origin_of(*own);
+    return a && b && *a == *b;
+}
+
 bool covers(const cached_token& t, std::span<const scope> needed) {
     return std::ranges::all_of(needed, [&](const scope& s) { return scopes_cover(t.scopes, s); });
 }
@@ -311,7 +321,14 @@ struct session::impl {
         std::string last_challenge;
         for (int round = 0;; ++round) {
             req.url = url_for(st, target, op, ref);
-            co_await authorize(registry, st, repository, needed, req);
+            // Credentials belong to the registry's origin: an absolute Location or Link on
+            // another scheme, host or port gets none (the net layer's rule for redirects), and
+            // a 401 from there is no challenge of this registry's.
+            const bool own_origin = same_origin(req.url, st);
+            if (own_origin)
+                co_await authorize(registry, st, repository, needed, req);
+            else
+                req.headers.erase("Authorization");
             net::response res;
             ++stats.requests;
             const std::string used_scheme = st.scheme;
@@ -345,7 +362,7 @@ struct session::impl {
             st.scheme_confirmed = true;
             trace(std::string(net::to_string(req.method)) + " " + net::redacted(req.url) + " -> " +
                   std::to_string(res.status));
-            if (res.status != 401)
+            if (res.status != 401 || !own_origin)
                 co_return res;
 
             const auto values = res.headers.find_all("WWW-Authenticate");
