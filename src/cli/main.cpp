@@ -2,6 +2,7 @@
 // every failure to DESIGN.md's exit codes with a one-line message (and a hint when one helps).
 #include "cli/options.hpp"
 
+#include <mmerge/audit.hpp>
 #include <mmerge/error.hpp>
 #include <mmerge/exit_code.hpp>
 #include <mmerge/inspect.hpp>
@@ -123,6 +124,8 @@ std::vector<mmerge::platform> platform_lists(const mmerge::cli::command_line& cl
     return out;
 }
 
+std::size_t jobs_from(const mmerge::cli::command_line& cl, const char* fallback);
+
 mmerge::merge_options merge_options_from(const mmerge::cli::command_line& cl) {
     using mmerge::cli::usage_error;
     mmerge::merge_options o;
@@ -170,16 +173,7 @@ mmerge::merge_options merge_options_from(const mmerge::cli::command_line& cl) {
             throw usage_error{"--annotation needs KEY=VALUE, not \"" + a + "\""};
         o.annotations[a.substr(0, eq)] = a.substr(eq + 1);
     }
-    const auto jobs = single(cl, "jobs", "8");
-    try {
-        std::size_t used = 0;
-        const long n = std::stol(jobs, &used);
-        if (used != jobs.size() || n < 1 || n > 256)
-            throw std::invalid_argument(jobs);
-        o.jobs = static_cast<std::size_t>(n);
-    } catch (const std::logic_error&) {
-        throw usage_error{"--jobs must be a number from 1 to 256, not \"" + jobs + "\""};
-    }
+    o.jobs = jobs_from(cl, "8");
     o.dry_run = flag(cl, "dry-run");
     return o;
 }
@@ -212,6 +206,104 @@ int run_merge(const mmerge::cli::command_line& cl) {
     return code(mmerge::exit_code::success);
 }
 
+std::size_t jobs_from(const mmerge::cli::command_line& cl, const char* fallback) {
+    const auto jobs = single(cl, "jobs", fallback);
+    try {
+        std::size_t used = 0;
+        const long n = std::stol(jobs, &used);
+        if (used != jobs.size() || n < 1 || n > 256)
+            throw std::invalid_argument(jobs);
+        return static_cast<std::size_t>(n);
+    } catch (const std::logic_error&) {
+        throw mmerge::cli::usage_error{"--jobs must be a number from 1 to 256, not \"" + jobs +
+                                       "\""};
+    }
+}
+
+std::string audit_status(const mmerge::tag_audit& t) {
+    if (!t.error.empty())
+        return "error: " + t.error;
+    std::string out;
+    auto add = [&](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+    for (const auto& m : t.missing)
+        add("missing " + m);
+    for (const auto& d : t.duplicates)
+        add("duplicate " + d);
+    for (const auto& l : t.lies)
+        add("lie: " + l.digest.substr(0, 19) + " claims " + l.declared + ", is " + l.actual);
+    for (const auto& d : t.dangling)
+        add("dangling " + d.substr(0, 19));
+    return out.empty() ? "ok" : out;
+}
+
+int run_audit(const mmerge::cli::command_line& cl) {
+    using mmerge::cli::usage_error;
+    mmerge::audit_options o;
+    if (cl.positionals.empty())
+        throw usage_error{"audit needs at least one REF, REPO or REGISTRY"};
+    for (const auto& p : cl.positionals) {
+        auto target = mmerge::parse_audit_target(p);
+        if (!target)
+            throw usage_error{target.error().message};
+        o.targets.push_back(std::move(*target));
+    }
+    o.require = platform_lists(cl, "require");
+    o.all_tags = flag(cl, "all-tags");
+    o.deep = flag(cl, "deep");
+    o.include = values(cl, "include");
+    o.exclude = values(cl, "exclude");
+    o.jobs = jobs_from(cl, "16");
+    if (const auto shard = single(cl, "shard", ""); !shard.empty()) {
+        const auto slash = shard.find('/');
+        try {
+            if (slash == std::string::npos)
+                throw std::invalid_argument(shard);
+            o.shard_index = static_cast<unsigned>(std::stoul(shard.substr(0, slash)));
+            o.shard_count = static_cast<unsigned>(std::stoul(shard.substr(slash + 1)));
+        } catch (const std::logic_error&) {
+            throw usage_error{"--shard needs I/N, not \"" + shard + "\""};
+        }
+        if (o.shard_count == 0 || o.shard_index >= o.shard_count)
+            throw usage_error{"--shard I/N needs 0 <= I < N, not \"" + shard + "\""};
+    }
+    const auto registry = mmerge::cli::make_registry_options(cl.common);
+    const bool json = cl.common.json;
+    const bool terminal = ::isatty(STDERR_FILENO);
+    std::size_t done = 0;
+    if (!json)
+        std::cout << "TAG\tKIND\tPLATFORMS\tSTATUS\n";
+    o.on_result = [&](const mmerge::tag_audit& t) {
+        if (json) {
+            std::cout << mmerge::to_json(t) << '\n';
+        } else {
+            std::string platforms;
+            for (const auto& p : t.platforms)
+                platforms += (platforms.empty() ? "" : ",") + p;
+            std::cout << t.repository << (t.tag.empty() ? "" : ":" + t.tag) << '\t'
+                      << (t.kind.empty() ? "-" : t.kind) << '\t'
+                      << (platforms.empty() ? "-" : platforms) << '\t' << audit_status(t) << '\n';
+        }
+        if (terminal && ++done % 100 == 0)
+            std::cerr << "mmerge: " << done << " tags audited\r" << std::flush;
+    };
+    if (cl.common.verbose > 0 || terminal)
+        o.progress = [](const std::string& line) { std::cerr << "mmerge: " << line << '\n'; };
+    const auto summary = mmerge::audit(o, registry);
+    if (json) {
+        std::cout << mmerge::to_json(summary) << '\n';
+    } else {
+        std::cout << "\n"
+                  << summary.tags << " tags in " << summary.repositories
+                  << " repositories: " << summary.complete << " complete";
+        for (const auto& [p, n] : summary.missing)
+            std::cout << ", " << n << " missing " << p;
+        std::cout << ", " << summary.lies << " lies, " << summary.dangling << " dangling, "
+                  << summary.duplicates << " duplicates, " << summary.errors << " errors\n";
+    }
+    std::cout.flush();
+    return code(summary.outcome());
+}
+
 int run(const std::vector<std::string>& args) {
     const auto cl = mmerge::cli::parse_command_line(args);
     if (cl.command == "help") {
@@ -233,6 +325,8 @@ int run(const std::vector<std::string>& args) {
         return run_inspect(cl);
     if (cl.command == "merge")
         return run_merge(cl);
+    if (cl.command == "audit")
+        return run_audit(cl);
     return usage_failure("\"" + cl.command + "\" is not available in this version yet");
 }
 

@@ -151,10 +151,8 @@ command_line parse_command_line(const std::vector<std::string>& args) {
         const option_spec* spec = find_spec(name);
         if (!spec)
             throw usage_error{"unknown option \"--" + name + "\""};
-        if (!spec->command.empty() && spec->command != out.command)
-            throw usage_error{"--" + name + " is an option of \"mmerge " +
-                              std::string(spec->command) + "\", not of \"mmerge " + out.command +
-                              "\""};
+        if (!spec->command.empty() && spec->command.find(out.command) == std::string_view::npos)
+            throw usage_error{"--" + name + " is not an option of \"mmerge " + out.command + "\""};
         if (spec->takes_value && !value) {
             if (i + 1 >= args.size())
                 throw usage_error{"--" + name + " needs a value"};

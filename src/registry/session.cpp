@@ -291,8 +291,16 @@ struct session::impl {
         auto parsed = parse_token_response(res.body);
         if (!parsed)
             throw error(errc::invalid_response, "get token", registry, parsed.error().message);
-        st.tokens.push_back(
-            {wanted, parsed->token, clock::now() + parsed->expires_in - token_expiry_margin});
+        // The lifetime counts from issued_at when the server says (token.md), else from now; an
+        // issued_at in the future or older than the lifetime means skewed clocks: ignore it.
+        auto lifetime = std::chrono::duration_cast<clock::duration>(parsed->expires_in);
+        if (parsed->issued_at) {
+            const auto age = std::chrono::duration_cast<clock::duration>(
+                std::chrono::system_clock::now() - *parsed->issued_at);
+            if (age > clock::duration::zero() && age < lifetime)
+                lifetime -= age;
+        }
+        st.tokens.push_back({wanted, parsed->token, clock::now() + lifetime - token_expiry_margin});
         co_return parsed->token;
     }
 
@@ -393,6 +401,10 @@ struct session::impl {
             last_challenge = std::move(fingerprint);
 
             if (ch->is("bearer")) {
+                // Tokens are only good for the realm and service that issued them.
+                if (st.realm != ch->realm().value_or("") ||
+                    st.service != ch->service().value_or(""))
+                    st.tokens.clear();
                 st.auth = auth_kind::bearer;
                 st.realm = std::string(ch->realm().value_or(""));
                 st.service = std::string(ch->service().value_or(""));
@@ -487,6 +499,13 @@ session::head_manifest(const repository_name& repo, std::string_view tag_or_dige
     if (const auto header = res.headers.find("Docker-Content-Digest"))
         if (auto d = digest::parse(*header))
             stated = *d;
+    // A HEAD by digest names its answer already; a registry that states another one is wrong.
+    if (const auto asked = digest::parse(tag_or_digest); asked && res.status == 200) {
+        if (stated && *stated != *asked)
+            throw error(errc::digest_mismatch, "head manifest", ref,
+                        "Docker-Content-Digest says " + stated->str());
+        stated = *asked;
+    }
     // Some registries answer HEAD with 405, or without the digest: GET tells it all.
     if (res.status == 405 || (res.status == 200 && !stated)) {
         const auto full = co_await get_manifest(repo, tag_or_digest);
@@ -644,8 +663,7 @@ asio::awaitable<void> session::upload_blob(const repository_name& repo, const di
 }
 
 asio::awaitable<void> session::copy_blob(const repository_name& from, const repository_name& to,
-                                         const digest& d, std::int64_t size,
-                                         std::string location) {
+                                         const digest& d, std::int64_t size, std::string location) {
     const std::string ref = to_string(to) + "@" + d.str();
     const std::vector<scope> needed = push(to);
     // 1. stream the source blob into an anonymous temporary file (verified on the fly)
@@ -673,9 +691,9 @@ asio::awaitable<void> session::copy_blob(const repository_name& from, const repo
         net::request post;
         post.method = net::verb::post;
         post.body_limit = net::max_small_body;
-        const auto res = co_await impl_->send(to.registry, needed, std::move(post),
-                                              "/v2/" + to.repository + "/blobs/uploads/",
-                                              "start upload", ref);
+        const auto res =
+            co_await impl_->send(to.registry, needed, std::move(post),
+                                 "/v2/" + to.repository + "/blobs/uploads/", "start upload", ref);
         if (res.status != 202)
             fail_status(res, "start upload", ref);
         location = next_location(res, "start upload");
