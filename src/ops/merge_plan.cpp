@@ -28,7 +28,12 @@ result<std::vector<platform>> parse_platform_list(std::string_view csv) {
     std::vector<platform> out;
     while (!csv.empty()) {
         const auto comma = csv.find(',');
-        const auto item = csv.substr(0, comma);
+        auto item = csv.substr(0, comma);
+        // `linux/amd64, linux/arm64` is how people write lists: blanks around items are fine.
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
         if (!item.empty()) {
             auto p = parse_platform(item);
             if (!p)
@@ -59,6 +64,47 @@ bool removed_by(const descriptor& entry, const std::vector<platform>& remove) {
     return !is_attestation(entry) && entry.platform &&
            std::ranges::any_of(remove,
                                [&](const platform& r) { return matches(r, *entry.platform); });
+}
+
+bool holds(const std::vector<descriptor>& entries, const digest& d) {
+    return std::ranges::any_of(entries, [&](const descriptor& e) { return e.digest == d; });
+}
+
+// --remove drops what the target had, never a source of the same run: `--remove windows/amd64
+// --add SRC=windows/amd64:10.0.20348.2227` swaps the Windows entries, it does not lose SRC.
+bool removed_by(const descriptor& entry, const std::vector<resolved_child>& children,
+                const std::vector<platform>& remove) {
+    return removed_by(entry, remove) &&
+           std::ranges::none_of(children, [&](const resolved_child& c) {
+               return !c.attestation && c.entry.digest == entry.digest;
+           });
+}
+
+// Replace mode builds the index from nothing; its changes still compare with what the target
+// held, so that an unchanged index reports no change and dropped entries are listed.
+std::vector<std::string> replace_changes(const std::vector<descriptor>& before,
+                                         const std::vector<descriptor>& after) {
+    std::vector<std::string> out;
+    std::set<digest> replaced;
+    for (const auto& d : after) {
+        if (holds(before, d.digest))
+            continue;
+        const auto old = is_attestation(d) || !d.platform
+                             ? before.end()
+                             : std::ranges::find_if(before, [&](const descriptor& b) {
+                                   return same_platform(b, *d.platform) && !holds(after, b.digest);
+                               });
+        if (old == before.end()) {
+            out.push_back("+ " + label(d) + " " + d.digest.str());
+            continue;
+        }
+        replaced.insert(old->digest);
+        out.push_back("~ " + label(*old) + " " + old->digest.str() + " -> " + d.digest.str());
+    }
+    for (const auto& b : before)
+        if (!holds(after, b.digest) && !replaced.contains(b.digest))
+            out.push_back("- " + label(b) + " " + b.digest.str());
+    return out;
 }
 
 } // namespace
@@ -93,6 +139,8 @@ result<index_plan> plan_index(const std::optional<mmerge::index>& current,
     if (current && options.mode == merge_mode::update) {
         plan.index.annotations = current->annotations;
         plan.index.extra = current->extra;
+        plan.index.artifact_type = current->artifact_type;
+        plan.index.subject = current->subject;
         for (const auto& d : current->manifests)
             (is_attestation(d) ? attestations : images).push_back(d);
     }
@@ -127,7 +175,7 @@ result<index_plan> plan_index(const std::optional<mmerge::index>& current,
         }
     }
     for (const auto& child : children) {
-        if (!child.attestation)
+        if (!child.attestation || options.attestations == attestation_policy::drop)
             continue;
         const bool present = std::ranges::any_of(
             attestations, [&](const descriptor& d) { return d.digest == child.entry.digest; });
@@ -138,7 +186,7 @@ result<index_plan> plan_index(const std::optional<mmerge::index>& current,
     }
 
     std::erase_if(images, [&](const descriptor& d) {
-        if (!removed_by(d, options.remove))
+        if (!removed_by(d, children, options.remove))
             return false;
         dropped.insert(d.digest);
         plan.changes.push_back("- " + label(d) + " " + d.digest.str());
@@ -160,6 +208,9 @@ result<index_plan> plan_index(const std::optional<mmerge::index>& current,
     plan.index.manifests = std::move(images);
     plan.index.manifests.insert(plan.index.manifests.end(), attestations.begin(),
                                 attestations.end());
+    if (options.mode == merge_mode::replace)
+        plan.changes = replace_changes(current ? current->manifests : std::vector<descriptor>{},
+                                       plan.index.manifests);
 
     const bool all_docker = !plan.index.manifests.empty() &&
                             std::ranges::all_of(plan.index.manifests, [](const descriptor& d) {
@@ -218,8 +269,9 @@ bool contains_merge(const mmerge::index& current, const std::vector<resolved_chi
         if (!present && !(child.attestation && options.attestations == attestation_policy::drop))
             return false;
     }
-    return std::ranges::none_of(current.manifests,
-                                [&](const descriptor& d) { return removed_by(d, options.remove); });
+    return std::ranges::none_of(current.manifests, [&](const descriptor& d) {
+        return removed_by(d, ours, options.remove);
+    });
 }
 
 } // namespace ops

@@ -42,7 +42,8 @@ std::optional<std::string> find_duplicate(const std::vector<resolved_child>& chi
  *   replaces, in place, the entries of the same platform, and the attestations that pointed at a
  *   replaced manifest go with it; other entries, attestations and annotations are kept.
  * - replace: exactly the children.
- * Then `remove` drops the entries whose platform matches, with their attestations;
+ * Then `remove` drops the entries whose platform matches, with their attestations, but never a
+ * source of the same run; in replace mode `changes` still compare with the target's entries;
  * `attestations == drop` drops every attestation; `annotations` are set on the index. Images come
  * first in a stable order (kept ones in place, new ones in --add order), then attestations.
  * Format: `automatic` is a Docker manifest list when every entry is Docker schema 2, else an OCI
