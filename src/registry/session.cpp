@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <span>
 
 namespace mmerge::registry {
@@ -48,6 +49,24 @@ struct cached_token {
 
 enum class auth_kind { unknown, basic, bearer };
 
+// Wakes the requests waiting on a gate (a timer that never fires) when the gate's owner is done,
+// however it ends: a response, an error, or the coroutine's destruction.
+struct gate_release {
+    std::shared_ptr<boost::asio::steady_timer>& slot;
+    std::shared_ptr<boost::asio::steady_timer> gate;
+    gate_release(std::shared_ptr<boost::asio::steady_timer>& s,
+                 std::shared_ptr<boost::asio::steady_timer> g)
+        : slot(s)
+        , gate(std::move(g)) {}
+    gate_release(const gate_release&) = delete;
+    gate_release& operator=(const gate_release&) = delete;
+    ~gate_release() {
+        if (slot == gate)
+            slot.reset();
+        gate->cancel();
+    }
+};
+
 // What a session learned about one registry.
 struct registry_state {
     std::string host;   // endpoint host[:port]
@@ -59,6 +78,8 @@ struct registry_state {
     std::vector<scope> declared;
     std::vector<cached_token> tokens;
     std::shared_ptr<boost::asio::steady_timer> token_fetch; // set while a fetch is in flight
+    bool contacted = false; // a response came back: scheme and auth scheme are known
+    std::shared_ptr<boost::asio::steady_timer> first_contact; // set while the first request runs
 };
 
 std::string repository_ref(const repository_name& repo, std::string_view tag_or_digest) {
@@ -326,6 +347,19 @@ struct session::impl {
                                         const net::body_sink* sink = nullptr) {
         registry_state& st = state(registry);
         const std::string repository = needed.empty() ? std::string() : needed.front().name;
+        // First contact: one request learns the registry's scheme and challenge while the others
+        // started with it wait, instead of each collecting the same 401.
+        while (!st.contacted && st.first_contact) {
+            const auto gate = st.first_contact;
+            boost::system::error_code ignored;
+            co_await gate->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        }
+        std::optional<gate_release> probing;
+        if (!st.contacted) {
+            st.first_contact = std::make_shared<asio::steady_timer>(
+                co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+            probing.emplace(st.first_contact, st.first_contact);
+        }
         std::string last_challenge;
         for (int round = 0;; ++round) {
             req.url = url_for(st, target, op, ref);
@@ -368,6 +402,7 @@ struct session::impl {
                 continue;
             }
             st.scheme_confirmed = true;
+            st.contacted = true;
             trace(std::string(net::to_string(req.method)) + " " + net::redacted(req.url) + " -> " +
                   std::to_string(res.status));
             if (res.status != 401 || !own_origin)
