@@ -1,4 +1,7 @@
 #include "ops/concurrency.hpp"
+#include "ops/config_platforms.hpp"
+#include "ops/json_list.hpp"
+#include "ops/run.hpp"
 #include "registry/session.hpp"
 
 #include <mmerge/audit.hpp>
@@ -82,9 +85,6 @@ exit_code audit_summary::outcome() const {
 
 namespace {
 
-// Image configs are small JSON documents; a larger one is refused rather than buffered.
-constexpr std::size_t max_config_bytes = 8 * 1024 * 1024;
-
 bool matches_any(const std::vector<std::string>& globs, const std::string& name) {
     return std::ranges::any_of(
         globs, [&](const std::string& g) { return ::fnmatch(g.c_str(), name.c_str(), 0) == 0; });
@@ -95,7 +95,8 @@ public:
     auditor(const audit_options& o, registry::session& s, audit_summary& summary)
         : options_(o)
         , session_(s)
-        , summary_(summary) {}
+        , summary_(summary)
+        , configs_(s) {}
 
     asio::awaitable<void> run() {
         // 1. expand the targets into repositories (the catalog for a registry), filtered by
@@ -205,19 +206,6 @@ private:
             [&](std::size_t i) -> asio::awaitable<void> { co_await audit_tag(repo, tags[i]); });
     }
 
-    asio::awaitable<platform> config_platform(const repository_name& repo,
-                                              const descriptor& config) {
-        if (const auto hit = configs_.find(config.digest); hit != configs_.end())
-            co_return hit->second;
-        const auto bytes = co_await session_.get_blob(repo, config.digest, max_config_bytes);
-        auto p = platform_from_config(bytes);
-        if (!p)
-            throw error(errc::invalid_response, "read image config", to_string(repo),
-                        p.error().message);
-        configs_.emplace(config.digest, *p);
-        co_return *p;
-    }
-
     // A child's actual platform (with --deep), or nullopt when its manifest is missing.
     asio::awaitable<std::optional<platform>> child_platform(const repository_name& repo,
                                                             const digest& d) {
@@ -230,7 +218,8 @@ private:
             auto parsed = parse_manifest(fetched.bytes, fetched.content_type);
             if (parsed && parsed->as_image() &&
                 media_type::is_image_config(parsed->as_image()->config.media_type))
-                out = co_await config_platform(repo, parsed->as_image()->config);
+                out = co_await configs_.of(repo, parsed->as_image()->config,
+                                           to_string(repo) + "@" + d.str());
             else
                 out = platform{};
         } catch (const error& e) {
@@ -289,7 +278,8 @@ private:
                 t.kind = "image";
                 const auto* image = parsed->as_image();
                 if (media_type::is_image_config(image->config.media_type))
-                    served.push_back(normalize(co_await config_platform(repo, image->config)));
+                    served.push_back(normalize(
+                        co_await configs_.of(repo, image->config, t.repository + ":" + tag)));
             }
             std::set<std::string> seen;
             for (const auto& p : served) {
@@ -318,34 +308,24 @@ private:
     const audit_options& options_;
     registry::session& session_;
     audit_summary& summary_;
-    std::map<digest, platform> configs_;
+    ops::config_platforms configs_;
     std::map<std::string, std::optional<platform>> children_;
     std::map<std::string, bool> exists_;
 };
 
-void write_list(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key,
-                const std::vector<std::string>& values) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& v : values)
-        w.String(v);
-    w.EndArray();
-}
-
 } // namespace
 
 audit_summary audit(const audit_options& options, const registry_options& registry) {
-    asio::io_context io;
     registry_options tuned = registry;
     // The pool is what bounds the load on the registry: one connection per job.
     tuned.transport.max_connections_per_host = std::max<std::size_t>(options.jobs, 1);
-    registry::session session(tuned.transport, {tuned.credentials, tuned.trace});
-    audit_summary summary;
-    auditor a(options, session, summary);
-    auto done = asio::co_spawn(io, a.run(), asio::use_future);
-    io.run();
-    done.get();
-    return summary;
+    return ops::run_session(tuned,
+                            [&](registry::session& session) -> asio::awaitable<audit_summary> {
+                                audit_summary summary;
+                                auditor a(options, session, summary);
+                                co_await a.run();
+                                co_return summary;
+                            });
 }
 
 std::string to_json(const tag_audit& t) {
@@ -360,9 +340,9 @@ std::string to_json(const tag_audit& t) {
     w.String(t.digest);
     w.Key("kind");
     w.String(t.kind);
-    write_list(w, "platforms", t.platforms);
-    write_list(w, "missing", t.missing);
-    write_list(w, "duplicates", t.duplicates);
+    ops::write_string_list(w, "platforms", t.platforms);
+    ops::write_string_list(w, "missing", t.missing);
+    ops::write_string_list(w, "duplicates", t.duplicates);
     w.Key("lies");
     w.StartArray();
     for (const auto& l : t.lies) {
@@ -376,7 +356,7 @@ std::string to_json(const tag_audit& t) {
         w.EndObject();
     }
     w.EndArray();
-    write_list(w, "dangling", t.dangling);
+    ops::write_string_list(w, "dangling", t.dangling);
     w.Key("attestations");
     w.Uint64(t.attestations);
     w.Key("complete");

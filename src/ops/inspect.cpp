@@ -1,3 +1,5 @@
+#include "ops/config_platforms.hpp"
+#include "ops/run.hpp"
 #include "registry/session.hpp"
 
 #include <mmerge/error.hpp>
@@ -18,9 +20,6 @@ namespace mmerge {
 namespace asio = boost::asio;
 
 namespace {
-
-// Image configs are small JSON documents; a larger one is refused rather than buffered.
-constexpr std::size_t max_config_bytes = 8 * 1024 * 1024;
 
 asio::awaitable<inspect_result> inspect_flow(registry::session& session, reference ref) {
     // 1. the manifest by digest (when given) or tag, verified 2. parsed with the Content-Type the
@@ -50,13 +49,8 @@ asio::awaitable<inspect_result> inspect_flow(registry::session& session, referen
     out.config = image->config;
     out.layers = image->layers.size();
     if (media_type::is_image_config(image->config.media_type)) {
-        const auto config =
-            co_await session.get_blob(ref.name(), image->config.digest, max_config_bytes);
-        auto platform = platform_from_config(config);
-        if (!platform)
-            throw error(errc::invalid_response, "read image config", shown,
-                        platform.error().message);
-        out.platform = std::move(*platform);
+        ops::config_platforms configs(session);
+        out.platform = co_await configs.of(ref.name(), image->config, shown);
     }
     co_return out;
 }
@@ -100,11 +94,8 @@ const char* to_string(manifest_shape s) noexcept {
 }
 
 inspect_result inspect(const reference& ref, const registry_options& options) {
-    asio::io_context io;
-    registry::session session(options.transport, {options.credentials, options.trace});
-    auto result = asio::co_spawn(io, inspect_flow(session, ref), asio::use_future);
-    io.run();
-    return result.get();
+    return ops::run_session(options,
+                            [&](registry::session& session) { return inspect_flow(session, ref); });
 }
 
 std::string to_json(const inspect_result& r) {

@@ -1,5 +1,8 @@
 #include "ops/concurrency.hpp"
+#include "ops/config_platforms.hpp"
+#include "ops/json_list.hpp"
 #include "ops/merge_plan.hpp"
+#include "ops/run.hpp"
 #include "registry/session.hpp"
 
 #include <mmerge/error.hpp>
@@ -26,9 +29,6 @@ namespace mmerge {
 namespace asio = boost::asio;
 
 namespace {
-
-// Image configs are small JSON documents; a larger one is refused rather than buffered.
-constexpr std::size_t max_config_bytes = 8 * 1024 * 1024;
 
 // After pushing in update mode, wait before checking that no concurrent writer overwrote the tag
 // with an index that lacks our entries: registries offer no compare-and-swap on tags, so this
@@ -59,7 +59,8 @@ class merger {
 public:
     merger(const merge_options& o, registry::session& s)
         : options_(o)
-        , session_(s) {}
+        , session_(s)
+        , configs_(s) {}
 
     asio::awaitable<merge_report> run() {
         // 1. resolve every source concurrently and verify digests and platforms 2. check
@@ -188,22 +189,6 @@ private:
         return out;
     }
 
-    asio::awaitable<platform> config_platform(const repository_name& repo, const descriptor& config,
-                                              const std::string& what) {
-        if (const auto hit = configs_.find(config.digest); hit != configs_.end())
-            co_return hit->second;
-        if (!media_type::is_image_config(config.media_type))
-            throw error(errc::check_failed, "verify", what,
-                        "not a container image: its config is " + config.media_type);
-        const auto bytes = co_await session_.get_blob(repo, config.digest, max_config_bytes);
-        auto p = platform_from_config(bytes);
-        if (!p)
-            throw error(errc::check_failed, "verify", what,
-                        "its image config is unusable: " + p.error().message);
-        configs_.emplace(config.digest, *p);
-        co_return *p;
-    }
-
     // A child image of a source: fetched by digest, parsed, its config read and its platform
     // checked against what the index entry declares and what the user asserted.
     asio::awaitable<source_child> resolve_child(const merge_source& src,
@@ -224,7 +209,7 @@ private:
         if (attestation)
             co_return out;
 
-        const platform actual = co_await config_platform(repo, image->config, what);
+        const platform actual = co_await configs_.of(repo, image->config, what);
         if (entry.platform && !matches(*entry.platform, actual))
             throw error(errc::check_failed, "verify", what,
                         "the index entry says " + to_string(*entry.platform) +
@@ -286,7 +271,7 @@ private:
             self.digest = fetched.digest;
             self.size = static_cast<std::int64_t>(fetched.bytes.size());
             const auto* image = parsed->as_image();
-            const platform actual = co_await config_platform(repo, image->config, src.text);
+            const platform actual = co_await configs_.of(repo, image->config, src.text);
             if (src.asserted && !matches(*src.asserted, actual))
                 throw error(errc::check_failed, "verify", src.text,
                             "expected " + to_string(*src.asserted) +
@@ -328,7 +313,7 @@ private:
         self.digest = fetched.digest;
         self.size = static_cast<std::int64_t>(fetched.bytes.size());
         self.platform =
-            normalize(co_await config_platform(target.name(), image->config, to_string(target)));
+            normalize(co_await configs_.of(target.name(), image->config, to_string(target)));
         mmerge::index as_index;
         as_index.format = parsed->format();
         as_index.manifests.push_back(self);
@@ -447,28 +432,18 @@ private:
     const merge_options& options_;
     registry::session& session_;
     std::vector<source_child> children_;
-    std::map<digest, platform> configs_;
+    ops::config_platforms configs_;
     std::set<digest> copied_;
 };
-
-void write_strings(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key,
-                   const std::vector<std::string>& values) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& v : values)
-        w.String(v);
-    w.EndArray();
-}
 
 } // namespace
 
 merge_report merge(const merge_options& options, const registry_options& registry) {
-    asio::io_context io;
-    registry::session session(registry.transport, {registry.credentials, registry.trace});
-    merger m(options, session);
-    auto result = asio::co_spawn(io, m.run(), asio::use_future);
-    io.run();
-    return result.get();
+    return ops::run_session(registry,
+                            [&](registry::session& session) -> asio::awaitable<merge_report> {
+                                merger m(options, session);
+                                co_return co_await m.run();
+                            });
 }
 
 std::string to_json(const merge_report& r) {
@@ -507,11 +482,11 @@ std::string to_json(const merge_report& r) {
         w.EndObject();
     }
     w.EndArray();
-    write_strings(w, "changes", r.changes);
-    write_strings(w, "mounted", r.mounted);
-    write_strings(w, "uploaded", r.uploaded);
-    write_strings(w, "existing", r.existing);
-    write_strings(w, "manifestsPushed", r.manifests_pushed);
+    ops::write_string_list(w, "changes", r.changes);
+    ops::write_string_list(w, "mounted", r.mounted);
+    ops::write_string_list(w, "uploaded", r.uploaded);
+    ops::write_string_list(w, "existing", r.existing);
+    ops::write_string_list(w, "manifestsPushed", r.manifests_pushed);
     w.Key("index");
     w.RawValue(r.index_json.data(), r.index_json.size(), rapidjson::kObjectType);
     w.Key("attempts");
