@@ -41,7 +41,7 @@ constexpr std::array option_specs = {
     option_spec{"annotation", true, "merge"},
     option_spec{"attestations", true, "merge"},
     option_spec{"dry-run", false, "merge"},
-    option_spec{"jobs", true, "merge"},
+    option_spec{"jobs", true, "merge,audit"},
     // audit
     option_spec{"require", true, "audit"},
     option_spec{"all-tags", false, "audit"},

@@ -1,6 +1,7 @@
 #include "ops/concurrency.hpp"
 #include "ops/config_platforms.hpp"
 #include "ops/json_list.hpp"
+#include "ops/once_cache.hpp"
 #include "ops/run.hpp"
 #include "registry/session.hpp"
 
@@ -140,6 +141,13 @@ public:
     }
 
 private:
+    // Children by digest, for the repository being audited: dropped when it is done, so memory
+    // does not grow with the registry. (Configs are kept for the run: repositories share them.)
+    struct repository_caches {
+        ops::once_cache<std::string, std::optional<platform>> children;
+        ops::once_cache<std::string, bool> exists;
+    };
+
     bool wanted(const std::string& repository) const {
         if (!options_.include.empty() && !matches_any(options_.include, repository))
             return false;
@@ -201,45 +209,44 @@ private:
             }
             std::ranges::sort(tags);
         }
-        co_await ops::for_each_bounded(
-            tags.size(), options_.jobs,
-            [&](std::size_t i) -> asio::awaitable<void> { co_await audit_tag(repo, tags[i]); });
+        repository_caches caches;
+        co_await ops::for_each_bounded(tags.size(), options_.jobs,
+                                       [&](std::size_t i) -> asio::awaitable<void> {
+                                           co_await audit_tag(caches, repo, tags[i]);
+                                       });
     }
 
     // A child's actual platform (with --deep), or nullopt when its manifest is missing.
-    asio::awaitable<std::optional<platform>> child_platform(const repository_name& repo,
-                                                            const digest& d) {
+    asio::awaitable<std::optional<platform>>
+    child_platform(repository_caches& caches, const repository_name& repo, const digest& d) {
         const std::string key = to_string(repo) + "@" + d.str();
-        if (const auto hit = children_.find(key); hit != children_.end())
-            co_return hit->second;
-        std::optional<platform> out;
-        try {
-            const auto fetched = co_await session_.get_manifest(repo, d.str());
-            auto parsed = parse_manifest(fetched.bytes, fetched.content_type);
-            if (parsed && parsed->as_image() &&
-                media_type::is_image_config(parsed->as_image()->config.media_type))
-                out = co_await configs_.of(repo, parsed->as_image()->config,
-                                           to_string(repo) + "@" + d.str());
-            else
-                out = platform{};
-        } catch (const error& e) {
-            if (e.code() != errc::not_found)
-                throw;
-        }
-        children_.emplace(key, out);
-        co_return out;
+        co_return co_await caches.children.get(
+            key, [&]() -> asio::awaitable<std::optional<platform>> {
+                try {
+                    const auto fetched = co_await session_.get_manifest(repo, d.str());
+                    auto parsed = parse_manifest(fetched.bytes, fetched.content_type);
+                    if (parsed && parsed->as_image() &&
+                        media_type::is_image_config(parsed->as_image()->config.media_type))
+                        co_return co_await configs_.of(repo, parsed->as_image()->config, key);
+                    co_return platform{};
+                } catch (const error& e) {
+                    if (e.code() != errc::not_found)
+                        throw;
+                }
+                co_return std::nullopt;
+            });
     }
 
-    asio::awaitable<bool> child_exists(const repository_name& repo, const digest& d) {
+    asio::awaitable<bool> child_exists(repository_caches& caches, const repository_name& repo,
+                                       const digest& d) {
         const std::string key = to_string(repo) + "@" + d.str();
-        if (const auto hit = exists_.find(key); hit != exists_.end())
-            co_return hit->second;
-        const bool present = (co_await session_.head_manifest(repo, d.str())).has_value();
-        exists_.emplace(key, present);
-        co_return present;
+        co_return co_await caches.exists.get(key, [&]() -> asio::awaitable<bool> {
+            co_return (co_await session_.head_manifest(repo, d.str())).has_value();
+        });
     }
 
-    asio::awaitable<void> audit_tag(const repository_name& repo, std::string tag) {
+    asio::awaitable<void> audit_tag(repository_caches& caches, const repository_name& repo,
+                                    std::string tag) {
         tag_audit t;
         t.repository = to_string(repo);
         t.tag = tag;
@@ -260,7 +267,7 @@ private:
                     }
                     const platform declared = d.platform ? normalize(*d.platform) : platform{};
                     if (options_.deep) {
-                        const auto actual = co_await child_platform(repo, d.digest);
+                        const auto actual = co_await child_platform(caches, repo, d.digest);
                         if (!actual) {
                             t.dangling.push_back(d.digest.str());
                             continue;
@@ -268,7 +275,7 @@ private:
                         if (!actual->os.empty() && !matches(declared, *actual))
                             t.lies.push_back({d.digest.str(), to_string(declared),
                                               to_string(normalize(*actual))});
-                    } else if (!co_await child_exists(repo, d.digest)) {
+                    } else if (!co_await child_exists(caches, repo, d.digest)) {
                         t.dangling.push_back(d.digest.str());
                         continue;
                     }
@@ -294,7 +301,7 @@ private:
                 const bool ok = std::ranges::any_of(
                     served, [&](const platform& p) { return matches(required, p); });
                 if (!ok)
-                    t.missing.push_back(to_string(required));
+                    t.missing.push_back(to_string(normalize(required)));
             }
         } catch (const error& e) {
             t.error = e.what();
@@ -309,8 +316,6 @@ private:
     registry::session& session_;
     audit_summary& summary_;
     ops::config_platforms configs_;
-    std::map<std::string, std::optional<platform>> children_;
-    std::map<std::string, bool> exists_;
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 // The platform of an image, read from its config blob once per digest for a whole run: merge
 // and audit both see the same configs many times (shared layers, tags pointing at one image).
 
+#include "ops/once_cache.hpp"
 #include "registry/session.hpp"
 
 #include <mmerge/descriptor.hpp>
@@ -34,7 +35,7 @@ public:
 
 private:
     registry::session& session_;
-    std::map<digest, platform> cache_;
+    once_cache<digest, platform> cache_;
 };
 
 } // namespace mmerge::ops

@@ -425,6 +425,12 @@ struct session::impl {
             const bool answered = st.auth != auth_kind::unknown;
             if ((answered && fingerprint == last_challenge) || round >= max_auth_rounds) {
                 const auto login = credentials.find(registry, repository);
+                // Accepted credentials whose token still lacks the scope: a permission problem.
+                if (ch->insufficient_scope() && login)
+                    throw error(errc::forbidden, op, ref,
+                                "access denied: the token service did not grant " +
+                                    std::string(ch->scope().value_or("the requested scope")) +
+                                    " to these credentials (insufficient_scope)");
                 throw error(
                     errc::unauthorized, op, ref,
                     login ? "the registry refused the credentials (" +
