@@ -107,17 +107,38 @@ std::string env(const char* name) {
 
 command_line parse_command_line(const std::vector<std::string>& args) {
     command_line out;
-    std::size_t i = 0;
-    if (!args.empty() && !args[0].starts_with("-")) {
-        out.command = args[0];
-        if (out.command != "merge" && out.command != "inspect" && out.command != "audit")
-            throw usage_error{"unknown command \"" + out.command +
-                              "\" (commands: merge, inspect, audit)"};
-        i = 1;
-    } else {
-        out.command = "merge"; // `mmerge --target ... --add ...`: merge is the default command
+    // The command is the first argument that is neither an option nor an option's value, so
+    // common options may come before it (`mmerge -v inspect REF`). Without one, it is merge:
+    // `mmerge --target ... --add ...`.
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    std::size_t command_at = none;
+    for (std::size_t j = 0; j < args.size(); ++j) {
+        const std::string& a = args[j];
+        if (a == "--")
+            break;
+        if (a.starts_with("-")) {
+            const auto* spec =
+                a.starts_with("--") ? find_spec(a.substr(2, a.find('=') - 2)) : nullptr;
+            if (spec && spec->takes_value && a.find('=') == std::string::npos)
+                ++j;
+            continue;
+        }
+        command_at = j;
+        break;
     }
-    for (; i < args.size(); ++i) {
+    out.command = "merge";
+    if (command_at != none) {
+        const std::string& word = args[command_at];
+        if (word == "merge" || word == "inspect" || word == "audit")
+            out.command = word;
+        else if (command_at == 0)
+            throw usage_error{"unknown command \"" + word + "\" (commands: merge, inspect, audit)"};
+        else
+            command_at = none; // an argument of the default command
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (i == command_at)
+            continue;
         const std::string& arg = args[i];
         if (arg == "--help" || arg == "-h") {
             out.command = "help";

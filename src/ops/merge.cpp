@@ -30,12 +30,15 @@ namespace asio = boost::asio;
 
 namespace {
 
-// After pushing in update mode, wait before checking that no concurrent writer overwrote the tag
-// with an index that lacks our entries: registries offer no compare-and-swap on tags, so this
-// check-after-settle is what makes concurrent jobs converge. The window to cover is another
-// writer's HEAD-then-PUT, about one round trip, so the wait is twice our own PUT's latency plus
-// jitter, and at least `min_settle`.
-constexpr auto min_settle = std::chrono::milliseconds(10);
+// After pushing in update mode, mmerge checks that no concurrent writer overwrote the tag with an
+// index lacking our entries, and merges again if one did: registries offer no compare-and-swap on
+// tags, so this check-after-settle is what makes concurrent jobs converge. A writer that read the
+// tag just before our PUT lands its own PUT up to one of ITS round trips later, which we cannot
+// measure, so the checks come after a floor that covers slow peers (`min_settle`, or three of our
+// own PUT latencies if more), and once more after as long again: a lost update then needs a peer
+// stalled between its read and its write for longer than both. It cannot be made impossible.
+constexpr auto min_settle = std::chrono::milliseconds(150);
+constexpr int settle_checks = 2;
 
 // A child manifest to place in the index, with what copying it needs.
 struct source_child {
@@ -407,26 +410,32 @@ private:
     // (another writer merged on top of ours). Checked again after a short settle in update mode.
     asio::awaitable<bool> confirmed(const digest& pushed, std::chrono::milliseconds put_latency) {
         const auto& target = options_.target;
-        if (options_.mode == merge_mode::update) {
-            std::mt19937 rng(std::random_device{}());
-            const auto jitter = std::chrono::milliseconds(rng() % (put_latency.count() + 10));
-            asio::steady_timer timer(co_await asio::this_coro::executor);
-            timer.expires_after(std::max<std::chrono::milliseconds>(min_settle, 2 * put_latency) +
-                                jitter);
-            co_await timer.async_wait(asio::use_awaitable);
+        if (options_.mode == merge_mode::replace) {
+            const auto head = co_await session_.head_manifest(target.name(), target.tag);
+            co_return head && head->digest == pushed;
         }
-        const auto head = co_await session_.head_manifest(target.name(), target.tag);
-        if (!head)
-            co_return false;
-        if (head->digest == pushed)
-            co_return true;
-        if (options_.mode == merge_mode::replace)
-            co_return false;
-        const auto now = co_await read_target();
+        std::mt19937 rng(std::random_device{}());
+        const auto settle = std::max<std::chrono::milliseconds>(min_settle, 3 * put_latency);
         std::vector<ops::resolved_child> ours;
         for (const auto& c : children_)
             ours.push_back(c.child);
-        co_return now.index&& ops::contains_merge(*now.index, ours, options_);
+        for (int check = 0; check < settle_checks; ++check) {
+            // Jitter, so two writers that collided once do not keep checking in lockstep.
+            const auto jitter = std::chrono::milliseconds(rng() % (settle.count() / 2 + 1));
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            timer.expires_after(settle + jitter);
+            co_await timer.async_wait(asio::use_awaitable);
+            const auto head = co_await session_.head_manifest(target.name(), target.tag);
+            if (!head)
+                co_return false;
+            if (head->digest == pushed)
+                continue;
+            // Another writer pushed after us: fine if it merged on top of our entries.
+            const auto now = co_await read_target();
+            if (!now.index || !ops::contains_merge(*now.index, ours, options_))
+                co_return false;
+        }
+        co_return true;
     }
 
     const merge_options& options_;
