@@ -1,6 +1,7 @@
 // The net client against the scripted server: pooling, retries, timeouts, caps, redirects,
 // streaming. Every server runs on 127.0.0.1 with a port chosen by the system.
 #include "net/client.hpp"
+#include "support/net_testing.hpp"
 #include "support/scripted_server.hpp"
 
 #include <mmerge/error.hpp>
@@ -23,14 +24,6 @@ using namespace mmerge::test;
 
 namespace {
 
-mmerge::transport_options fast_options() {
-    mmerge::transport_options options;
-    options.timeout = 2s;
-    options.backoff_base = 1ms;
-    options.certs_d_roots = {}; // tests never read the machine's certs.d folders
-    return options;
-}
-
 request make(verb method, const std::string& url) {
     request req;
     req.method = method;
@@ -42,17 +35,6 @@ request get(const std::string& url) {
     return make(verb::get, url);
 }
 
-template <class F>
-mmerge::error error_of(F&& f) {
-    try {
-        f();
-    } catch (const mmerge::error& e) {
-        return e;
-    }
-    BOOST_FAIL("expected an mmerge::error");
-    throw std::logic_error("unreachable");
-}
-
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start);
@@ -60,7 +42,7 @@ std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
 
 /** An io_context and a client on it (declared in that order: the client dies first). */
 struct net_fixture {
-    explicit net_fixture(mmerge::transport_options options = fast_options())
+    explicit net_fixture(mmerge::transport_options options = fast_transport())
         : http(std::move(options)) {}
 
     response send(request req) { return run(io, http.send(std::move(req))); }
@@ -128,7 +110,7 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_stay_within_the_pool_limit) {
         s.delay = 30ms; // long enough for the requests to overlap
         return s;
     });
-    auto options = fast_options();
+    auto options = fast_transport();
     options.max_connections_per_host = 2;
     net_fixture f(options);
     std::vector<asio::awaitable<response>> works;
@@ -167,7 +149,7 @@ BOOST_AUTO_TEST_CASE(service_unavailable_until_retries_are_exhausted) {
 
 BOOST_AUTO_TEST_CASE(without_retries_a_retryable_status_is_returned_as_is) {
     scripted_server server({reply(503, "{\"errors\":[]}")});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.retries = 0;
     net_fixture f(options);
     const auto res = f.send(get(server.url("/v2/")));
@@ -190,7 +172,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_until_retries_are_exhausted) {
         scripted_server gone; // its port is closed once it is destroyed
         url = gone.url("/v2/");
     }
-    auto options = fast_options();
+    auto options = fast_transport();
     options.retries = 1;
     net_fixture f(options);
     const auto e = error_of([&] { f.send(get(url)); });
@@ -202,7 +184,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_until_retries_are_exhausted) {
 
 BOOST_AUTO_TEST_CASE(timeout_names_the_host_and_the_phase) {
     scripted_server server({stall()});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.timeout = 200ms;
     options.retries = 0;
     net_fixture f(options);
@@ -216,7 +198,7 @@ BOOST_AUTO_TEST_CASE(timeout_names_the_host_and_the_phase) {
 
 BOOST_AUTO_TEST_CASE(timeouts_are_retried_like_connection_errors) {
     scripted_server server({stall(), reply(200, "ok")});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.timeout = 100ms;
     net_fixture f(options);
     const auto res = f.send(get(server.url("/v2/")));
@@ -226,7 +208,7 @@ BOOST_AUTO_TEST_CASE(timeouts_are_retried_like_connection_errors) {
 
 BOOST_AUTO_TEST_CASE(truncated_body_is_a_network_error) {
     scripted_server server({raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.retries = 0;
     net_fixture f(options);
     const auto e = error_of([&] { f.send(get(server.url("/v2/demo/manifests/v1"))); });
@@ -240,7 +222,7 @@ BOOST_AUTO_TEST_CASE(content_length_over_the_cap_is_refused_without_reading_the_
     auto huge = raw("HTTP/1.1 200 OK\r\nContent-Length: 5242880\r\n\r\n");
     huge.close_after = false;
     scripted_server server({huge});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.timeout = 5s;
     net_fixture f(options);
     const auto start = std::chrono::steady_clock::now();
@@ -439,7 +421,7 @@ BOOST_AUTO_TEST_CASE(idle_connection_closed_by_the_server_is_replaced) {
 // Credentials in a URL are never sent as such and never shown.
 BOOST_AUTO_TEST_CASE(userinfo_is_neither_sent_nor_shown) {
     scripted_server server({reply(200, "ok"), stall()});
-    auto options = fast_options();
+    auto options = fast_transport();
     options.timeout = 100ms;
     options.retries = 0;
     net_fixture f(options);

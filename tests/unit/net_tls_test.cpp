@@ -2,6 +2,7 @@
 // certs.d by host:port or host), client certificates, --insecure. Certificates are made at run
 // time (tests/support/scripted_server.hpp).
 #include "net/client.hpp"
+#include "support/net_testing.hpp"
 #include "support/scripted_server.hpp"
 
 #include <mmerge/error.hpp>
@@ -23,14 +24,6 @@ using namespace mmerge::test;
 
 namespace {
 
-mmerge::transport_options tls_options() {
-    mmerge::transport_options options;
-    options.timeout = 2s;
-    options.backoff_base = 1ms;
-    options.certs_d_roots = {};
-    return options;
-}
-
 server_tls valid_server() {
     const auto& pki = test_certificates();
     return {pki.server_cert, pki.server_key, {}};
@@ -40,17 +33,6 @@ request get(const std::string& url) {
     request req;
     req.url = boost::urls::url(url);
     return req;
-}
-
-template <class F>
-mmerge::error error_of(F&& f) {
-    try {
-        f();
-    } catch (const mmerge::error& e) {
-        return e;
-    }
-    BOOST_FAIL("expected an mmerge::error");
-    throw std::logic_error("unreachable");
 }
 
 response fetch(const mmerge::transport_options& options, const std::string& url) {
@@ -73,7 +55,7 @@ BOOST_AUTO_TEST_SUITE(net_tls)
 
 BOOST_AUTO_TEST_CASE(unknown_ca_fails_naming_the_certificate_problem) {
     scripted_server server({reply(200)}, valid_server());
-    const auto e = error_of([&] { fetch(tls_options(), server.url("/v2/")); });
+    const auto e = error_of([&] { fetch(fast_transport(), server.url("/v2/")); });
     BOOST_TEST((e.code() == errc::tls));
     BOOST_TEST(std::string(e.what()) ==
                "TLS handshake with " + server.authority() +
@@ -86,7 +68,7 @@ BOOST_AUTO_TEST_CASE(unknown_ca_fails_naming_the_certificate_problem) {
 BOOST_AUTO_TEST_CASE(ca_file_makes_the_server_trusted_and_connections_are_reused) {
     scripted_server server({reply(200, "one"), reply(200, "two"), reply(200, "three")},
                            valid_server());
-    auto options = tls_options();
+    auto options = fast_transport();
     options.ca_file = test_certificates().ca_cert;
     asio::io_context io;
     client http(options);
@@ -99,7 +81,7 @@ BOOST_AUTO_TEST_CASE(certs_d_folder_named_host_port_is_trusted) {
     scripted_server server({reply(200, "ok")}, valid_server());
     const temp_dir root;
     make_folder(root.path(), server.authority(), {{test_certificates().ca_cert, "ca.crt"}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.certs_d_roots = {root.path() / "absent", root.path()};
     BOOST_TEST(fetch(options, server.url("/v2/")).body == "ok");
 }
@@ -108,7 +90,7 @@ BOOST_AUTO_TEST_CASE(certs_d_folder_named_host_only_is_trusted) {
     scripted_server server({reply(200, "ok")}, valid_server());
     const temp_dir root;
     make_folder(root.path(), "127.0.0.1", {{test_certificates().ca_cert, "registry-ca.crt"}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.certs_d_roots = {root.path()};
     BOOST_TEST(fetch(options, server.url("/v2/")).body == "ok");
 }
@@ -117,7 +99,7 @@ BOOST_AUTO_TEST_CASE(certs_d_folder_of_another_port_is_not_used) {
     scripted_server server({reply(200, "ok")}, valid_server());
     const temp_dir root;
     make_folder(root.path(), "127.0.0.1:1", {{test_certificates().ca_cert, "ca.crt"}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.certs_d_roots = {root.path()};
     const auto e = error_of([&] { fetch(options, server.url("/v2/")); });
     BOOST_TEST((e.code() == errc::tls));
@@ -128,7 +110,7 @@ BOOST_AUTO_TEST_CASE(cert_dir_applies_to_every_host) {
     scripted_server server({reply(200, "ok")}, valid_server());
     const temp_dir dir;
     fs::copy_file(test_certificates().ca_cert, dir.path() / "ca.crt");
-    auto options = tls_options();
+    auto options = fast_transport();
     options.cert_dir = dir.path();
     BOOST_TEST(fetch(options, server.url("/v2/")).body == "ok");
 }
@@ -136,7 +118,7 @@ BOOST_AUTO_TEST_CASE(cert_dir_applies_to_every_host) {
 BOOST_AUTO_TEST_CASE(hostname_mismatch_fails_naming_it) {
     const auto& pki = test_certificates();
     scripted_server server({reply(200)}, server_tls{pki.wrong_host_cert, pki.wrong_host_key, {}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.ca_file = pki.ca_cert;
     const auto e = error_of([&] { fetch(options, server.url("/v2/")); });
     BOOST_TEST((e.code() == errc::tls));
@@ -148,7 +130,7 @@ BOOST_AUTO_TEST_CASE(hostname_mismatch_fails_naming_it) {
 // A DNS name is checked against the certificate's DNS names (and sent as SNI).
 BOOST_AUTO_TEST_CASE(host_name_is_verified_against_dns_names) {
     scripted_server server({reply(200, "ok")}, valid_server());
-    auto options = tls_options();
+    auto options = fast_transport();
     options.ca_file = test_certificates().ca_cert;
     const auto res = fetch(options, "https://localhost:" + std::to_string(server.port()) + "/v2/");
     BOOST_TEST(res.body == "ok");
@@ -158,7 +140,7 @@ BOOST_AUTO_TEST_CASE(insecure_skips_verification) {
     const auto& pki = test_certificates();
     scripted_server server({reply(200, "ok")},
                            server_tls{pki.wrong_host_cert, pki.wrong_host_key, {}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.insecure = true;
     BOOST_TEST(fetch(options, server.url("/v2/")).body == "ok");
 }
@@ -172,7 +154,7 @@ BOOST_AUTO_TEST_CASE(client_certificate_from_certs_d_is_presented) {
                 {{pki.ca_cert, "ca.crt"},
                  {pki.client_cert, "client.cert"},
                  {pki.client_key, "client.key"}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.certs_d_roots = {root.path()};
     BOOST_TEST(fetch(options, server.url("/v2/")).body == "ok");
 }
@@ -181,7 +163,7 @@ BOOST_AUTO_TEST_CASE(server_requiring_a_client_certificate_refuses_without_one) 
     const auto& pki = test_certificates();
     scripted_server server({reply(200, "ok")},
                            server_tls{pki.server_cert, pki.server_key, pki.ca_cert});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.ca_file = pki.ca_cert;
     options.retries = 0;
     const auto e = error_of([&] { fetch(options, server.url("/v2/")); });
@@ -199,7 +181,7 @@ BOOST_AUTO_TEST_CASE(client_certificate_without_its_key_is_refused) {
     const temp_dir root;
     make_folder(root.path(), server.authority(),
                 {{test_certificates().client_cert, "client.cert"}});
-    auto options = tls_options();
+    auto options = fast_transport();
     options.certs_d_roots = {root.path()};
     const auto e = error_of([&] { fetch(options, server.url("/v2/")); });
     BOOST_TEST((e.code() == errc::tls));

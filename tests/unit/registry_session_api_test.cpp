@@ -2,6 +2,7 @@
 // GET/HEAD/PUT and their verification, blobs, mount and upload, tag and catalog pagination, and
 // registry errors as the caller sees them. Auth flows are in registry_session_auth_test.cpp.
 #include "registry/session.hpp"
+#include "support/net_testing.hpp"
 #include "support/scripted_server.hpp"
 
 #include <mmerge/error.hpp>
@@ -29,18 +30,9 @@ const std::string manifest =
     R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})";
 const std::string other_manifest = R"({"schemaVersion":2})";
 
-mmerge::transport_options fast_options() {
-    mmerge::transport_options options;
-    options.plain_http = true;
-    options.timeout = 2s;
-    options.backoff_base = 1ms;
-    options.certs_d_roots = {}; // tests never read the machine's certs.d folders
-    return options;
-}
-
 /** An io_context and a session on it (declared in that order: the session dies first). */
 struct session_fixture {
-    explicit session_fixture(const mmerge::transport_options& transport = fast_options())
+    explicit session_fixture(const mmerge::transport_options& transport = fast_transport(true))
         : s(transport, {}) {}
 
     template <class T>
@@ -51,17 +43,6 @@ struct session_fixture {
     asio::io_context io;
     mmerge::registry::session s;
 };
-
-template <class F>
-mmerge::error error_of(F&& f) {
-    try {
-        f();
-    } catch (const mmerge::error& e) {
-        return e;
-    }
-    BOOST_FAIL("expected an mmerge::error");
-    throw std::logic_error("unreachable");
-}
 
 step manifest_reply(const std::string& body, header_list extra = {}) {
     extra.emplace_back("Content-Type", oci_manifest_type);
@@ -494,7 +475,7 @@ BOOST_AUTO_TEST_CASE(too_many_requests_with_retry_after_then_success) {
 BOOST_AUTO_TEST_CASE(service_unavailable_until_retries_are_exhausted) {
     scripted_server registry;
     registry.set_handler([](const seen_request&) { return reply(503, "down"); });
-    auto transport = fast_options();
+    auto transport = fast_transport(true);
     transport.retries = 2;
     session_fixture f(transport);
     const repository_name repo{registry.authority(), "a/b"};
@@ -511,7 +492,7 @@ BOOST_AUTO_TEST_CASE(service_unavailable_until_retries_are_exhausted) {
 // --plain-http, as docker does for localhost.
 BOOST_AUTO_TEST_CASE(loopback_registry_without_tls_falls_back_to_http) {
     scripted_server registry({manifest_reply(manifest)});
-    auto transport = fast_options();
+    auto transport = fast_transport(true);
     transport.plain_http = false;
     session_fixture f(transport);
     const repository_name repo{registry.authority(), "a/b"};
@@ -527,7 +508,7 @@ BOOST_AUTO_TEST_CASE(loopback_registry_with_an_untrusted_certificate_does_not_fa
     const auto& pki = test_certificates();
     scripted_server registry({manifest_reply(manifest)},
                              server_tls{pki.server_cert, pki.server_key, {}});
-    auto transport = fast_options();
+    auto transport = fast_transport(true);
     transport.plain_http = false;
     session_fixture f(transport);
     const repository_name repo{registry.authority(), "a/b"};

@@ -3,6 +3,7 @@
 // scopes, insufficient_scope, challenge loops and realm validation. Each case asserts what the
 // caller sees and the requests the servers recorded.
 #include "registry/session.hpp"
+#include "support/net_testing.hpp"
 #include "support/scripted_server.hpp"
 
 #include <mmerge/error.hpp>
@@ -32,15 +33,6 @@ const std::string manifest = R"({"schemaVersion":2})";
 const std::string unauthorized_body =
     R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})";
 
-mmerge::transport_options fast_options() {
-    mmerge::transport_options options;
-    options.plain_http = true;
-    options.timeout = 2s;
-    options.backoff_base = 1ms;
-    options.certs_d_roots = {}; // tests never read the machine's certs.d folders
-    return options;
-}
-
 mmerge::registry::session_options login(std::string user, std::string pass,
                                         std::string identity_token = {}) {
     mmerge::registry::session_options options;
@@ -53,7 +45,7 @@ mmerge::registry::session_options login(std::string user, std::string pass,
 /** An io_context and a session on it (declared in that order: the session dies first). */
 struct session_fixture {
     explicit session_fixture(mmerge::registry::session_options options = {},
-                             const mmerge::transport_options& transport = fast_options())
+                             const mmerge::transport_options& transport = fast_transport(true))
         : s(transport, std::move(options)) {}
 
     template <class T>
@@ -64,17 +56,6 @@ struct session_fixture {
     asio::io_context io;
     mmerge::registry::session s;
 };
-
-template <class F>
-mmerge::error error_of(F&& f) {
-    try {
-        f();
-    } catch (const mmerge::error& e) {
-        return e;
-    }
-    BOOST_FAIL("expected an mmerge::error");
-    throw std::logic_error("unreachable");
-}
 
 /** `Bearer realm="<issuer>/token",service="svc",scope="<scope>"` + `extra`. */
 std::string bearer(const scripted_server& issuer, const std::string& scope_text,
@@ -465,7 +446,7 @@ BOOST_AUTO_TEST_CASE(http_realm_on_a_remote_host_is_refused_for_an_https_registr
     scripted_server registry(
         {challenge("Bearer realm=\"http://example.invalid/token\",service=\"svc\"")},
         server_tls{pki.server_cert, pki.server_key, {}});
-    auto transport = fast_options();
+    auto transport = fast_transport(true);
     transport.plain_http = false;
     transport.ca_file = pki.ca_cert;
     session_fixture f(login("alice", password), transport);
