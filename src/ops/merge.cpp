@@ -34,11 +34,10 @@ namespace {
 // index lacking our entries, and merges again if one did: registries offer no compare-and-swap on
 // tags, so this check-after-settle is what makes concurrent jobs converge. A writer that read the
 // tag just before our PUT lands its own PUT up to one of ITS round trips later, which we cannot
-// measure, so the checks come after a floor that covers slow peers (`min_settle`, or three of our
-// own PUT latencies if more), and once more after as long again: a lost update then needs a peer
-// stalled between its read and its write for longer than both. It cannot be made impossible.
-constexpr auto min_settle = std::chrono::milliseconds(150);
-constexpr int settle_checks = 2;
+// measure, so the check waits for a floor that covers a slow or briefly stalled peer
+// (`min_settle`, or four of our own PUT latencies if more). A lost update then needs a peer
+// stalled between its read and its write for longer than that: unlikely, not impossible.
+constexpr auto min_settle = std::chrono::milliseconds(100);
 
 // A child manifest to place in the index, with what copying it needs.
 struct source_child {
@@ -415,25 +414,22 @@ private:
             co_return head && head->digest == pushed;
         }
         std::mt19937 rng(std::random_device{}());
-        const auto settle = std::max<std::chrono::milliseconds>(min_settle, 3 * put_latency);
-        std::vector<ops::resolved_child> ours;
-        for (const auto& c : children_)
-            ours.push_back(c.child);
-        for (int check = 0; check < settle_checks; ++check) {
-            // Jitter, so two writers that collided once do not keep checking in lockstep.
-            const auto jitter = std::chrono::milliseconds(rng() % (settle.count() / 2 + 1));
-            asio::steady_timer timer(co_await asio::this_coro::executor);
-            timer.expires_after(settle + jitter);
-            co_await timer.async_wait(asio::use_awaitable);
-            const auto head = co_await session_.head_manifest(target.name(), target.tag);
-            if (!head)
-                co_return false;
-            if (head->digest == pushed)
-                continue;
+        const auto settle = std::max<std::chrono::milliseconds>(min_settle, 4 * put_latency);
+        // Jitter, so two writers that collided once do not check in lockstep again.
+        const auto jitter = std::chrono::milliseconds(rng() % (settle.count() / 4 + 1));
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(settle + jitter);
+        co_await timer.async_wait(asio::use_awaitable);
+        const auto head = co_await session_.head_manifest(target.name(), target.tag);
+        if (!head)
+            co_return false;
+        if (head->digest != pushed) {
             // Another writer pushed after us: fine if it merged on top of our entries.
+            std::vector<ops::resolved_child> ours;
+            for (const auto& c : children_)
+                ours.push_back(c.child);
             const auto now = co_await read_target();
-            if (!now.index || !ops::contains_merge(*now.index, ours, options_))
-                co_return false;
+            co_return now.index&& ops::contains_merge(*now.index, ours, options_);
         }
         co_return true;
     }
