@@ -28,6 +28,7 @@ Usage:
          [--dry-run] [--json] [--jobs N]
   mmerge inspect REF [--json]
   mmerge audit REF|REPO|REGISTRY... [--require P1,P2] [--all-tags] [--deep] [--json] [--shard I/N]
+         [--include GLOB]... [--exclude GLOB]... [--jobs N]
 
 Common options:
   --plain-http          use plain HTTP (automatic for 127.0.0.0/8, localhost, [::1] when
